@@ -362,6 +362,7 @@ tokenize(ParseState *ps)
 			{
 				while (i < n && is_ident_char((unsigned char) s[i]))
 					i++;
+				t->kind = TK_NUMBER;
 				t->srclen = i - start;
 				syntax_error(ps, t);
 			}
@@ -756,16 +757,20 @@ parse_call(ParseState *ps, Token *name)
 		(functions[f].maxargs >= 0 && nargs > functions[f].maxargs))
 	{
 		const FuncInfo *fi = &functions[f];
+		char	   *takes;
 
+		if (fi->maxargs < 0)
+			takes = psprintf("at least %d", fi->minargs);
+		else if (fi->maxargs > fi->minargs)
+			takes = psprintf("%d or %d", fi->minargs, fi->maxargs);
+		else
+			takes = psprintf("%d", fi->minargs);
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("wrong number of arguments for function %s() in rule", fi->name),
-				 errdetail("%s() takes %s%d%s argument%s, not %d.", fi->name,
-						   fi->maxargs < 0 ? "at least " : "",
-						   fi->minargs,
-						   fi->maxargs > fi->minargs ? (fi->maxargs == fi->minargs + 1 ? " or 2" : "") : "",
-						   (fi->maxargs == 1 && fi->minargs == 1) ? "" : "s",
-						   nargs)));
+				 errdetail("%s() takes %s argument%s, not %d. %s", fi->name, takes,
+						   (fi->maxargs == 1 || (fi->maxargs < 0 && fi->minargs == 1)) ? "" : "s", nargs,
+						   caret_detail(ps->text, ps->textlen, name->pos))));
 	}
 
 	n = make_node(RO_FUNC, functions[f].result, nargs, name->pos);
@@ -793,9 +798,14 @@ parse_call(ParseState *ps, Token *name)
 				common = RT_ANY;
 		}
 		n->type = (common == RT_NULL) ? RT_ANY : common;
-		if (f != RF_COALESCE)
-			for (int i = 1; i < nargs; i++)
-				check_comparable(ps, args[0], args[i], ",", args[i]->pos);
+		for (int i = 1; i < nargs; i++)
+			if (!comparable(args[0]->type, args[i]->type))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("arguments of %s() are of different kinds: %s and %s",
+								functions[f].name, RuleTypeName(args[0]->type), RuleTypeName(args[i]->type)),
+						 errdetail("%s", caret_detail(ps->text, ps->textlen, args[i]->pos)),
+						 errhint("Convert arguments with number() or string().")));
 	}
 	return n;
 }
