@@ -28,7 +28,7 @@ tests=$(ls sql/*.sql | sed -E 's|sql/(.*)\.sql|\1|')
 	--load-extension=pg_salesops --dbname=salesops_regress $tests >/tmp/salesops-regress.log 2>&1 || true
 while read -r line; do
 	name=$(sed -E 's/^(ok|not ok) +[0-9]+ +[-+] +//; s/^test +//; s/^ +//; s/ +\.\.\..*//' <<<"$line")
-	if grep -qE '\.\.\. ok|^ok ' <<<"$line"; then record "regress/$name" ok; else record "regress/$name" fail; fi
+	if grep -qE '\.\.\. ok|^ok ' <<<"$line"; then record "regress/$name" ok; echo "ok   regress/$name"; else record "regress/$name" fail; echo "FAIL regress/$name"; fi
 done < <(grep -E '\.\.\. (ok|FAILED|failed)|^(ok|not ok) ' /tmp/salesops-regress.log)
 if ! grep -qE '\.\.\. (ok|FAILED|failed)|^(ok|not ok) ' /tmp/salesops-regress.log; then
 	cat /tmp/salesops-regress.log
@@ -45,7 +45,7 @@ if ls test/isolation/specs/*.spec >/dev/null 2>&1; then
 		--bindir="$(pg_config --bindir)" --load-extension=pg_salesops --dbname=salesops_iso $specs >/tmp/salesops-iso.log 2>&1 || true
 	while read -r line; do
 		name=$(sed -E 's/^(ok|not ok) +[0-9]+ +[-+] +//; s/^test +//; s/^ +//; s/ +\.\.\..*//' <<<"$line")
-		if grep -qE '\.\.\. ok|^ok ' <<<"$line"; then record "isolation/$name" ok; else record "isolation/$name" fail; fi
+		if grep -qE '\.\.\. ok|^ok ' <<<"$line"; then record "isolation/$name" ok; echo "ok   isolation/$name"; else record "isolation/$name" fail; echo "FAIL isolation/$name"; fi
 	done < <(grep -E '\.\.\. (ok|FAILED|failed)|^(ok|not ok) ' /tmp/salesops-iso.log)
 	grep -qE '\.\.\. (ok|FAILED|failed)|^(ok|not ok) ' /tmp/salesops-iso.log || { cat /tmp/salesops-iso.log; record "isolation (did not run)" fail; }
 	[ -f output_iso/regression.diffs ] && cat output_iso/regression.diffs

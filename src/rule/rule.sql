@@ -94,6 +94,13 @@ CREATE OPERATOR @extschema@.>= (
 	RESTRICT = scalargesel, JOIN = scalargejoinsel
 );
 
+COMMENT ON OPERATOR @extschema@.= (@extschema@.rule, @extschema@.rule) IS 'rules are equal when their canonical forms are';
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.rule, @extschema@.rule) IS 'rules differ in canonical form';
+COMMENT ON OPERATOR @extschema@.< (@extschema@.rule, @extschema@.rule) IS 'total order of rules, for indexes';
+COMMENT ON OPERATOR @extschema@.<= (@extschema@.rule, @extschema@.rule) IS 'total order of rules, for indexes';
+COMMENT ON OPERATOR @extschema@.> (@extschema@.rule, @extschema@.rule) IS 'total order of rules, for indexes';
+COMMENT ON OPERATOR @extschema@.>= (@extschema@.rule, @extschema@.rule) IS 'total order of rules, for indexes';
+
 CREATE OPERATOR CLASS @extschema@.rule_ops
 	DEFAULT FOR TYPE @extschema@.rule USING btree AS
 	OPERATOR 1 @extschema@.<,
