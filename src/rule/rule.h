@@ -227,6 +227,7 @@ typedef struct RuleEvalContext
 	JsonbContainer *doc;		/* NULL when the document is not an object */
 	TimestampTz at;				/* evaluation time */
 	RuleTrace  *trace;			/* nnodes entries, or NULL */
+	int32	   *key_hints;		/* nkeys entries where each key was last found, or NULL */
 } RuleEvalContext;
 
 /* Compile-time resolution of named references such as concept('x'). */

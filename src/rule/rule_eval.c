@@ -93,6 +93,82 @@ const_value(const RuleData *r, const RuleConst *c, RuleValue *out)
 	}
 }
 
+/*
+ * Direct access to a jsonb object's entries.  jsonb_util.c keeps its own
+ * helpers static; these follow the layout documented in utils/jsonb.h: an
+ * object of n pairs has 2n JEntries (keys sorted by length, then bytes,
+ * followed by the values), and every JB_OFFSET_STRIDE'th entry stores an
+ * end offset instead of a length.
+ */
+static inline uint32
+entry_offset(const JsonbContainer *c, int index)
+{
+	uint32		off = 0;
+	int			i;
+
+	for (i = index - 1; i >= 0; i--)
+	{
+		off += JBE_OFFLENFLD(c->children[i]);
+		if (JBE_HAS_OFF(c->children[i]))
+			break;
+	}
+	return off;
+}
+
+static inline uint32
+entry_length(const JsonbContainer *c, int index, uint32 off)
+{
+	JEntry		e = c->children[index];
+
+	return JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - off : JBE_OFFLENFLD(e);
+}
+
+/* Is key number i of the object (of count pairs) equal to the given key? */
+static inline int
+compare_key(const JsonbContainer *c, const char *base, int i, const char *key, uint32 keylen)
+{
+	uint32		off = entry_offset(c, i);
+	uint32		len = entry_length(c, i, off);
+
+	/* jsonb's order: shorter keys first, then bytes */
+	if (len != keylen)
+		return len < keylen ? -1 : 1;
+	return memcmp(base + off, key, keylen);
+}
+
+/*
+ * Index of a key in an object, or -1.  *hint is the index where the same key
+ * was found last time: documents of one table mostly share their key set, so
+ * the hint usually saves the binary search.
+ */
+static int
+find_key(const JsonbContainer *c, const char *key, uint32 keylen, int32 *hint)
+{
+	int			count = JsonContainerSize(c);
+	const char *base = (const char *) &c->children[count * 2];
+	int			lo = 0,
+				hi = count;
+
+	if (*hint >= 0 && *hint < count && compare_key(c, base, *hint, key, keylen) == 0)
+		return *hint;
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int			cmp = compare_key(c, base, mid, key, keylen);
+
+		if (cmp == 0)
+		{
+			*hint = mid;
+			return mid;
+		}
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 /* Follow an attribute path through nested objects. */
 static void
 attr_value(RuleEvalContext *cxt, int attr, RuleValue *out)
@@ -101,51 +177,64 @@ attr_value(RuleEvalContext *cxt, int attr, RuleValue *out)
 	const RuleAttr *a = &RuleAttrs(r)[attr];
 	const RuleKey *keys = RuleKeys(r) + a->first_key;
 	const char *blob = RuleBlob(r);
-	JsonbContainer *container = cxt->doc;
-	JsonbValue	jv;
+	JsonbContainer *c = cxt->doc;
+	int32		scratch = -1;
 	uint32		k;
 
-	if (container == NULL)
+	if (c == NULL)
 	{
 		set_null(out, RN_NOT_OBJECT);
 		return;
 	}
 	for (k = 0;; k++)
 	{
-		if (getKeyJsonValueFromContainer(container, blob + keys[k].offset, keys[k].len, &jv) == NULL)
+		int32	   *hint = cxt->key_hints ? &cxt->key_hints[a->first_key + k] : &scratch;
+		int			i = find_key(c, blob + keys[k].offset, keys[k].len, hint);
+		int			count = JsonContainerSize(c);
+		int			vi = count + i;
+		JEntry		e;
+		uint32		off;
+		char	   *base;
+
+		if (i < 0)
 		{
 			set_null(out, RN_MISSING);
 			return;
 		}
-		if (k + 1 == a->nkeys)
-			break;
-		if (jv.type != jbvBinary || !JsonContainerIsObject(jv.val.binary.data))
-		{
-			set_null(out, RN_NOT_OBJECT);
-			return;
-		}
-		container = jv.val.binary.data;
-	}
+		e = c->children[vi];
+		off = entry_offset(c, vi);
+		base = (char *) &c->children[count * 2];
 
-	out->note = RN_NONE;
-	switch (jv.type)
-	{
-		case jbvNull:
+		if (k + 1 < a->nkeys)
+		{
+			JsonbContainer *inner = (JsonbContainer *) (base + INTALIGN(off));
+
+			if (!JBE_ISCONTAINER(e) || !JsonContainerIsObject(inner))
+			{
+				set_null(out, RN_NOT_OBJECT);
+				return;
+			}
+			c = inner;
+			continue;
+		}
+
+		out->note = RN_NONE;
+		if (JBE_ISNULL(e))
 			out->type = RT_NULL;
-			break;
-		case jbvString:
-			set_string(out, jv.val.string.val, jv.val.string.len);
-			break;
-		case jbvNumeric:
-			set_number(out, jv.val.numeric);
-			break;
-		case jbvBool:
-			set_bool(out, jv.val.boolean);
-			break;
-		default:
+		else if (JBE_ISSTRING(e))
+			set_string(out, base + off, entry_length(c, vi, off));
+		else if (JBE_ISNUMERIC(e))
+			set_number(out, (Numeric) (base + INTALIGN(off)));
+		else if (JBE_ISBOOL_TRUE(e))
+			set_bool(out, true);
+		else if (JBE_ISBOOL_FALSE(e))
+			set_bool(out, false);
+		else
+		{
 			out->type = RT_JSON;
-			out->v.json = jv.val.binary.data;
-			break;
+			out->v.json = (JsonbContainer *) (base + INTALIGN(off));
+		}
+		return;
 	}
 }
 
@@ -880,6 +969,7 @@ RuleTest(const RuleData *rule, Jsonb *doc, TimestampTz at)
 	cxt.doc = JB_ROOT_IS_OBJECT(doc) ? &doc->root : NULL;
 	cxt.at = at;
 	cxt.trace = NULL;
+	cxt.key_hints = NULL;
 	EvalRule(&cxt, rule->root, &v);
 	if (v.type != RT_BOOL)
 		return -1;

@@ -113,6 +113,7 @@ explain(FunctionCallInfo fcinfo, TimestampTz at)
 	cxt.doc = JB_ROOT_IS_OBJECT(doc) ? &doc->root : NULL;
 	cxt.at = at;
 	cxt.trace = palloc0(sizeof(RuleTrace) * rule->nnodes);
+	cxt.key_hints = NULL;
 	EvalRule(&cxt, rule->root, &v);
 
 	initStringInfo(&text);

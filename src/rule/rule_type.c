@@ -191,6 +191,36 @@ require_result(const RuleData *rule, RuleType want, const char *fname)
 			 : errhint("Use rule_test() for conditions.")));
 }
 
+/*
+ * Per call site scratch in fn_extra: where each key of the rule was found in
+ * the previous document.  Only a hint, checked before use, so a different
+ * rule on the next row (a rule column) costs nothing but a miss.
+ */
+typedef struct KeyHints
+{
+	int			capacity;
+	int32		hints[FLEXIBLE_ARRAY_MEMBER];
+} KeyHints;
+
+static int32 *
+key_hints(FunctionCallInfo fcinfo, const RuleData *rule)
+{
+	KeyHints   *kh = (KeyHints *) fcinfo->flinfo->fn_extra;
+
+	if (rule->nkeys == 0)
+		return NULL;
+	if (kh == NULL || kh->capacity < rule->nkeys)
+	{
+		int			cap = Max(rule->nkeys, 16);
+
+		kh = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, offsetof(KeyHints, hints) + sizeof(int32) * cap);
+		kh->capacity = cap;
+		memset(kh->hints, 0xff, sizeof(int32) * cap);	/* -1: no hint */
+		fcinfo->flinfo->fn_extra = kh;
+	}
+	return kh->hints;
+}
+
 /* Evaluate at the given time, or at the transaction start when the rule reads time. */
 static void
 evaluate(FunctionCallInfo fcinfo, int rulearg, int docarg, int atarg, RuleType want,
@@ -204,6 +234,7 @@ evaluate(FunctionCallInfo fcinfo, int rulearg, int docarg, int atarg, RuleType w
 	cxt.rule = rule;
 	cxt.doc = JB_ROOT_IS_OBJECT(doc) ? &doc->root : NULL;
 	cxt.trace = NULL;
+	cxt.key_hints = key_hints(fcinfo, rule);
 	if (atarg >= 0)
 		cxt.at = PG_GETARG_TIMESTAMPTZ(atarg);
 	else
