@@ -23,8 +23,10 @@ salesops_setup() {
 
 	echo "== build"
 	make -s clean >/dev/null 2>&1
+	make -s -C test/modules/rule_resolver clean >/dev/null 2>&1
 	if ! make -s -j2 COPT="-Werror" >/tmp/salesops-build.log 2>&1 ||
-		! make -s install >>/tmp/salesops-build.log 2>&1; then
+		! make -s install >>/tmp/salesops-build.log 2>&1 ||
+		! make -s -C test/modules/rule_resolver COPT="-Werror" install >>/tmp/salesops-build.log 2>&1; then
 		cat /tmp/salesops-build.log
 		return 1
 	fi

@@ -692,6 +692,12 @@ literal_for_resolver(ParseState *ps, ParseNode *arg, RuleLiteral *lit, const cha
 
 static ParseNode *parse_text(const char *text, int len, int depth);
 
+static void
+expansion_error_context(void *arg)
+{
+	errcontext("expanding the reference %s() in a rule", (const char *) arg);
+}
+
 static ParseNode *
 parse_call(ParseState *ps, Token *name)
 {
@@ -739,10 +745,18 @@ parse_call(ParseState *ps, Token *name)
 				char	   *expansion;
 				int			i;
 
+				ErrorContextCallback errcb;
+
 				for (i = 0; i < nargs; i++)
 					literal_for_resolver(ps, args[i], &lits[i], name->str);
+				/* errors inside the expansion say which reference they came from */
+				errcb.callback = expansion_error_context;
+				errcb.arg = name->str;
+				errcb.previous = error_context_stack;
+				error_context_stack = &errcb;
 				expansion = resolvers[r].fn(name->str, nargs, lits, resolvers[r].private);
 				n = parse_text(expansion, strlen(expansion), ps->depth);
+				error_context_stack = errcb.previous;
 				n->pos = name->pos;
 				return n;
 			}
