@@ -367,7 +367,7 @@ compare_op(RuleEvalContext *cxt, int node, RuleOp op, const RuleValue *a, const 
 }
 
 static inline bool
-truth(RuleEvalContext *cxt, int node, const RuleValue *v, bool *isnull)
+truth(const RuleValue *v, bool *isnull)
 {
 	if (v->type == RT_BOOL)
 	{
@@ -439,7 +439,6 @@ parse_number(const char *s, int len)
 	int			i = 0,
 				digits = 0,
 				expo = 0;
-	bool		expneg = false;
 	char	   *buf;
 
 	while (len > 0 && s[len - 1] == ' ')
@@ -470,7 +469,7 @@ parse_number(const char *s, int len)
 
 		i++;
 		if (i < len && (s[i] == '+' || s[i] == '-'))
-			expneg = (s[i++] == '-');
+			i++;
 		while (i < len && s[i] >= '0' && s[i] <= '9')
 		{
 			if (expo < 100000)
@@ -480,7 +479,6 @@ parse_number(const char *s, int len)
 		if (ed == 0 || expo > 1000)
 			return NULL;
 	}
-	(void) expneg;
 	if (i != len)
 		return NULL;
 	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
@@ -745,7 +743,7 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 					bool		t;
 
 					EvalRule(cxt, kids[i], &a);
-					t = truth(cxt, kids[i], &a, &isnull);
+					t = truth(&a, &isnull);
 					if (isnull)
 						sawnull = true;
 					else if (t == decisive)
@@ -767,7 +765,7 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 				bool		t;
 
 				EvalRule(cxt, kids[0], &a);
-				t = truth(cxt, kids[0], &a, &isnull);
+				t = truth(&a, &isnull);
 				if (isnull)
 					set_null(out, RN_NONE);
 				else
@@ -839,8 +837,8 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 				compare_op(cxt, node, RO_GE, &a, &b, &lo);
 				EvalRule(cxt, kids[2], &b);
 				compare_op(cxt, node, RO_LE, &a, &b, &hi);
-				tlo = truth(cxt, node, &lo, &nlo);
-				thi = truth(cxt, node, &hi, &nhi);
+				tlo = truth(&lo, &nlo);
+				thi = truth(&hi, &nhi);
 				/* x >= lo AND x <= hi, in three-valued logic */
 				if ((!nlo && !tlo) || (!nhi && !thi))
 					set_bool(out, n->op == RO_NOT_BETWEEN);

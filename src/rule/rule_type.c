@@ -174,7 +174,7 @@ rule_hash_extended(PG_FUNCTION_ARGS)
 }
 
 static void
-require_result(const RuleData *rule, RuleType want, const char *fname)
+require_result(const RuleData *rule, RuleType want)
 {
 	RuleType	t = rule->result_type;
 	StringInfoData text;
@@ -224,13 +224,13 @@ key_hints(FunctionCallInfo fcinfo, const RuleData *rule)
 /* Evaluate at the given time, or at the transaction start when the rule reads time. */
 static void
 evaluate(FunctionCallInfo fcinfo, int rulearg, int docarg, int atarg, RuleType want,
-		 const char *fname, RuleValue *out, RuleData **rule_out)
+		 RuleValue *out)
 {
 	RuleData   *rule = PG_GETARG_RULE_P(rulearg);
 	Jsonb	   *doc = PG_GETARG_JSONB_P(docarg);
 	RuleEvalContext cxt;
 
-	require_result(rule, want, fname);
+	require_result(rule, want);
 	cxt.rule = rule;
 	cxt.doc = JB_ROOT_IS_OBJECT(doc) ? &doc->root : NULL;
 	cxt.trace = NULL;
@@ -240,7 +240,6 @@ evaluate(FunctionCallInfo fcinfo, int rulearg, int docarg, int atarg, RuleType w
 	else
 		cxt.at = (rule->flags & RULE_FLAG_USES_TIME) ? GetCurrentTransactionStartTimestamp() : 0;
 	EvalRule(&cxt, rule->root, out);
-	*rule_out = rule;
 }
 
 static Datum
@@ -255,9 +254,8 @@ Datum
 rule_test(PG_FUNCTION_ARGS)
 {
 	RuleValue	v;
-	RuleData   *rule;
 
-	evaluate(fcinfo, 0, 1, -1, RT_BOOL, "rule_test", &v, &rule);
+	evaluate(fcinfo, 0, 1, -1, RT_BOOL, &v);
 	return test_result(fcinfo, &v);
 }
 
@@ -265,9 +263,8 @@ Datum
 rule_test_at(PG_FUNCTION_ARGS)
 {
 	RuleValue	v;
-	RuleData   *rule;
 
-	evaluate(fcinfo, 0, 1, 2, RT_BOOL, "rule_test", &v, &rule);
+	evaluate(fcinfo, 0, 1, 2, RT_BOOL, &v);
 	return test_result(fcinfo, &v);
 }
 
@@ -276,9 +273,8 @@ Datum
 rule_matches(PG_FUNCTION_ARGS)
 {
 	RuleValue	v;
-	RuleData   *rule;
 
-	evaluate(fcinfo, 1, 0, -1, RT_BOOL, "rule_test", &v, &rule);
+	evaluate(fcinfo, 1, 0, -1, RT_BOOL, &v);
 	return test_result(fcinfo, &v);
 }
 
@@ -295,9 +291,8 @@ Datum
 rule_value(PG_FUNCTION_ARGS)
 {
 	RuleValue	v;
-	RuleData   *rule;
 
-	evaluate(fcinfo, 0, 1, -1, RT_NUMBER, "rule_value", &v, &rule);
+	evaluate(fcinfo, 0, 1, -1, RT_NUMBER, &v);
 	return value_result(fcinfo, &v);
 }
 
@@ -305,9 +300,8 @@ Datum
 rule_value_at(PG_FUNCTION_ARGS)
 {
 	RuleValue	v;
-	RuleData   *rule;
 
-	evaluate(fcinfo, 0, 1, 2, RT_NUMBER, "rule_value", &v, &rule);
+	evaluate(fcinfo, 0, 1, 2, RT_NUMBER, &v);
 	return value_result(fcinfo, &v);
 }
 
