@@ -13,9 +13,12 @@ OBJS = \
 	src/rule/rule_parse.o \
 	src/rule/rule_type.o \
 	src/rule/rule_eval.o \
-	src/rule/rule_explain.o
+	src/rule/rule_explain.o \
+	src/pipeline/dwell_stats.o \
+	src/pipeline/pipeline.o \
+	src/pipeline/stage_trigger.o
 
-ROOMS = rule
+ROOMS = rule pipeline
 ROOM_SQL = src/pg_salesops.sql $(foreach r,$(ROOMS),src/$(r)/$(r).sql)
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
@@ -42,4 +45,4 @@ $(EXTENSION)--$(EXTVERSION).sql: $(ROOM_SQL) Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION pg_salesops" to load this file. \quit'; \
 	  for f in $(ROOM_SQL); do printf '\n-- ---- %s ----\n' "$$f"; cat "$$f"; done ) > $@
 
-$(OBJS): src/pg_salesops.h src/rule/rule.h
+$(OBJS): src/pg_salesops.h src/rule/rule.h src/pipeline/pipeline.h

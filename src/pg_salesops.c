@@ -20,6 +20,9 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	/* each room's settings, before the prefix is reserved */
+	PipelineDefineGucs();
+
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved(SALESOPS_GUC_PREFIX);
 #else

@@ -8,5 +8,8 @@
 
 #define SALESOPS_GUC_PREFIX "salesops"
 
+/* pipeline room (src/pipeline/pipeline.c): salesops.min_baseline_samples, salesops.notify_alerts */
+extern void PipelineDefineGucs(void);
+
 
 #endif							/* PG_SALESOPS_H */
