@@ -423,6 +423,8 @@ like_match(const char *t, int tlen, const char *p, int plen)
 		}
 		if (star_p < 0)
 			return false;
+		/* backtracking is quadratic in the worst case: stay cancellable */
+		CHECK_FOR_INTERRUPTS();
 		star_t += Min(pg_mblen(t + star_t), tlen - star_t);
 		ti = star_t;
 		pi = star_p;

@@ -1550,8 +1550,12 @@ ParseIsoDatetime(const char *s, int len, RuleValue *out)
 			if (!read_digits(s, len, &i, 2, &oh))
 				return false;
 			if (i < len && s[i] == ':')
+			{
 				i++;
-			if (i < len && !read_digits(s, len, &i, 2, &om))
+				if (!read_digits(s, len, &i, 2, &om))
+					return false;
+			}
+			else if (i < len && !read_digits(s, len, &i, 2, &om))
 				return false;
 			if (oh > 15 || om > 59)
 				return false;

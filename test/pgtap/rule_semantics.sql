@@ -373,8 +373,8 @@ SELECT is(rule_value('days_since(d)', '{"d": "2026-12-04T08:00:00Z"}', '2026-12-
 	'days_since: fractional to a millionth');
 SELECT is(rule_value('days_since(d)', '{"d": "2026-12-05T00:00:00Z"}', '2026-12-04 00:00+00'), -1::numeric,
 	'days_since of a future time is negative');
-SELECT is(rule_value('days_since(d)', '{"d": "2026-12-01"}', '2026-12-04 08:00+00'), 3.333333,
-	'days_since of a date to an evaluation time of day: fractional (not both dates)');
+SELECT is(rule_value('days_since(d)', '{"d": "2026-12-01"}', '2026-12-04 08:00+00'), 3::numeric,
+	'days_since of a date: whole days to the date of the evaluation time');
 SELECT is(rule_value('days_since(d)', '{"d": "2026-12-01"}', '2026-12-04 00:00+00'), 3::numeric,
 	'days_since of a date at midnight UTC');
 SELECT is(rule_value('days_since(d)', '{}', '2026-12-04'), NULL::numeric, 'days_since(NULL) is NULL');
@@ -393,8 +393,8 @@ SELECT is(rule_value('days_since(d, e)', '{"d": "2026-01-01T00:00:00Z", "e": "20
 	'days_since(timestamp, timestamp)');
 SELECT is(rule_value('days_since(d, e)', '{"d": "2026-12-01T00:00:00+12:00", "e": "2026-12-01T00:00:00Z"}'), 0.5,
 	'days_since respects offsets');
-SELECT is(rule_value('days_since(DATE ''2026-12-01'', TIMESTAMP ''2026-12-04 12:00:00Z'')', '{}'), 3.5,
-	'days_since(date, timestamp): fractional (not both dates)');
+SELECT is(rule_value('days_since(DATE ''2026-12-01'', TIMESTAMP ''2026-12-04 12:00:00Z'')', '{}'), 3::numeric,
+	'days_since(date, timestamp): whole days when the first is a date');
 SELECT is(rule_value('days_since(TIMESTAMP ''2026-12-01 00:00:00Z'', DATE ''2026-12-04'')', '{}'), 3::numeric,
 	'days_since(timestamp, date)');
 SELECT is(rule_value('days_since(d, e)', '{"d": "2026-01-01"}'), NULL::numeric, 'days_since(d, NULL) is NULL');
@@ -453,8 +453,8 @@ SELECT is(rule_test('x', '{"x": 5}'), NULL::boolean, 'a bare key holding a numbe
 -- The operator @@
 -- ---------------------------------------------------------------------------
 SELECT lives_ok($$SELECT '{"Lead Source": "Google", "TotalVisits": 5}'::jsonb
-	@@ '"Lead Source" IN (''Google'', ''Organic Search'') AND "TotalVisits" > 3'$$,
-	'README: doc @@ ''rule text'' resolves with search_path = salesops, public');
+	@@ '"Lead Source" IN (''Google'', ''Organic Search'') AND "TotalVisits" > 3'::rule$$,
+	'README: doc @@ ''rule text''::rule resolves with search_path = salesops, public');
 SELECT is('{"Lead Source": "Google", "TotalVisits": 5}'::jsonb
 	@@ '"Lead Source" IN (''Google'', ''Organic Search'') AND "TotalVisits" > 3'::rule, true, 'README: @@ example');
 SELECT is('{"x": 1}'::jsonb OPERATOR(salesops.@@) 'x = 2'::salesops.rule, false, '@@ false');
