@@ -127,10 +127,23 @@ entry_length(const JsonbContainer *c, int index, uint32 off)
 static inline int
 compare_key(const JsonbContainer *c, const char *base, int i, const char *key, uint32 keylen)
 {
-	uint32		off = entry_offset(c, i);
-	uint32		len = entry_length(c, i, off);
+	JEntry		e = c->children[i];
+	uint32		off;
+	uint32		len;
 
-	/* jsonb's order: shorter keys first, then bytes */
+	/*
+	 * jsonb's order: shorter keys first, then bytes.  Most entries store
+	 * their length, so most probes are decided without walking back for the
+	 * offset.
+	 */
+	if (!JBE_HAS_OFF(e))
+	{
+		len = JBE_OFFLENFLD(e);
+		if (len != keylen)
+			return len < keylen ? -1 : 1;
+	}
+	off = entry_offset(c, i);
+	len = entry_length(c, i, off);
 	if (len != keylen)
 		return len < keylen ? -1 : 1;
 	return memcmp(base + off, key, keylen);
