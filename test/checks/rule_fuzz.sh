@@ -24,23 +24,8 @@ db=salesops_fuzz
 seed=${FUZZ_SEED:-20261204}
 count=${FUZZ_COUNT:-100000}
 batch=${FUZZ_BATCH:-5000}
-work=$(mktemp -d /tmp/salesops-fuzz.XXXXXX)
-cleanup() {
-	rm -rf "$work"
-	[ "${FUZZ_KEEP:-0}" = 1 ] || dropdb --if-exists "$db" >/dev/null 2>&1
-}
-trap cleanup EXIT
-start=$(date +%s)
-
-fail() {
-	echo "$1"
-	echo "FAILED: $1"
-	exit 1
-}
-
-psql_db() {
-	psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"
-}
+. test/lib/check_common.sh
+check_begin "$db" "${FUZZ_KEEP:-0}"
 
 # after a crash the postmaster restarts every backend: wait until it accepts again
 wait_for_server() {

@@ -24,23 +24,8 @@ seed=${PROPERTY_SEED:-20261204}
 conditions=${PROPERTY_CONDITIONS:-12000}
 formulas=${PROPERTY_FORMULAS:-3000}
 ndocs=${PROPERTY_DOCS:-40}
-work=$(mktemp -d /tmp/salesops-property.XXXXXX)
-cleanup() {
-	rm -rf "$work"
-	[ "${PROPERTY_KEEP:-0}" = 1 ] || dropdb --if-exists "$db" >/dev/null 2>&1
-}
-trap cleanup EXIT
-start=$(date +%s)
-
-fail() {
-	echo "$1"
-	echo "FAILED: $1"
-	exit 1
-}
-
-psql_db() {
-	psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"
-}
+. test/lib/check_common.sh
+check_begin "$db" "${PROPERTY_KEEP:-0}"
 
 dropdb --if-exists "$db" >/dev/null 2>&1
 # a UTF8 database whatever the cluster's default (case mapping follows its locale, on both sides)
