@@ -91,6 +91,23 @@ SELECT rule_explain('x = 1 OR a = 2', '{"x": 1}') -> 'tree' -> 'args' -> 1 AS sh
 SELECT rule_explain('d > DATE ''2026-01-01'' AND n > 1', '{"d": "soon", "n": {"deep": 1}}') -> 'tree' AS notes;
 SELECT jsonb_pretty(rule_explain('days_since(d) > 3', '{"d": "2026-12-01"}', '2026-12-04 08:00+00'));
 
+-- a run of one operator is one node with many operands, folded from the left
+SELECT rule_explain('a - b - c * 2 * d > 0', '{"a": 10, "b": 1, "c": 2, "d": 1.5}') -> 'tree' -> 'args' -> 0 AS left_fold;
+SELECT rule_explain('a + b / c + "s" + d > 0', '{"a": 1, "b": 1, "c": 0, "s": "x", "d": 1}') -> 'tree' -> 'args' -> 0 AS first_failure;
+-- a long formula stays shallow: 2000 weighted terms, explained
+SELECT r::text = r::text::rule::text AS fixed_point,
+	rule_value(r, doc) AS score,
+	jsonb_array_length(rule_explain(r, doc) -> 'tree' -> 'args') AS explained_terms
+FROM (SELECT string_agg(format('%s * x%s', i % 7 - 3, i % 10), ' + ')::rule AS r,
+		'{"x0": 0, "x1": 1, "x2": 2, "x3": 3, "x4": 4, "x5": 5, "x6": 6, "x7": 7, "x8": 8, "x9": 9}'::jsonb AS doc
+	FROM generate_series(1, 2000) AS i) AS t;
+
+-- literals of extreme size print with an exponent and read back unchanged
+SELECT r::text AS canonical, r::text::rule = r AS round_trip FROM (VALUES
+	('a = 1e100000'::rule), ('a = -1e-16383'), ('a = 0.00000000000000000000000000000000000000000001230'),
+	('a = 123456789012345678901234567890123456789'), ('a = 1000000000000000000000000000000000000000.5'),
+	('a = 0.0000000000000000000000000000000000000000')) AS t(r);
+
 -- rules in tables: unique, indexed, de-duplicated
 CREATE TEMP TABLE rulebook (id serial, r rule UNIQUE);
 INSERT INTO rulebook (r) VALUES ('a = 1'), ('b > 2 AND c < 3');

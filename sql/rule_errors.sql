@@ -51,13 +51,20 @@ SELECT 'd > DATE ''2026-02-30'''::rule;
 SELECT 'd > DATE ''2026-02-03 10:00'''::rule;
 SELECT 'd > TIMESTAMP ''yesterday'''::rule;
 SELECT 'a = 1e999999999'::rule;
+SELECT 'd > TIMESTAMP ''0001-01-01 03:00+05:00'''::rule;
+SELECT 'd < TIMESTAMP ''9999-12-31 23:00-01:00'''::rule;
 
 -- limits
 SELECT (repeat('(', 100) || 'a' || repeat(')', 100))::rule;
 SELECT (repeat('NOT ', 101) || 'a')::rule;
 SELECT (repeat('-', 101) || 'a > 0')::rule;
 SELECT ('a IN (' || repeat('1, ', 30000) || '1)')::rule;
+-- short to type, but too long in canonical form (the form pg_dump writes)
+SELECT ('1' || repeat('-1', 30000) || ' = x')::rule;
 SELECT (repeat('(', 99) || 'a' || repeat(')', 99))::rule AS deepest_allowed;
+-- + and - in turn deepen the tree without parentheses: a + b - c is (a + b) - c
+SELECT ('a' || repeat(' + a - a', 60) || ' > 0')::rule;
+SELECT length(('a' || repeat(' + a - a', 40) || ' > 0')::rule::text) AS deepest_chain_allowed;
 
 -- the wrong kind of rule for the function
 SELECT rule_test('a + 1', '{}');
@@ -76,6 +83,7 @@ SELECT pg_temp.sqlstate_of(t) AS sqlstate, count(*) AS cases, min(left(t, 30)) A
 FROM (VALUES ('employees >= AND x'), ('a = 1 b = 2'), ('a = '), ('a # 1'), ('12abc = 1'),
 	('a = ''unterminated'), ('"" = 1'), (''), ('nosuch(a) > 1'), ('round(a, 1, 2) > 1'),
 	('a AND 5'), ('lower(a) = 5'), ('least(1, ''a'') = a'), ('d > DATE ''2026-02-30'''),
-	('a = 1e999999999'), (repeat('(', 100) || 'a' || repeat(')', 100)),
+	('a = 1e999999999'), ('d > TIMESTAMP ''0001-01-01 03:00+05:00'''), (repeat('(', 100) || 'a' || repeat(')', 100)),
+	('a' || repeat(' + a - a', 60) || ' > 0'),
 	('a IN (' || repeat('1, ', 30000) || '1)')) AS c(t)
 GROUP BY 1 ORDER BY 1;

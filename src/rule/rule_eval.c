@@ -500,6 +500,72 @@ parse_number(const char *s, int len)
 											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 }
 
+/*
+ * + - * / % over two or more operands, folded from the left: a - b - c is
+ * (a - b) - c.  Every operand is evaluated (explain shows them all); once the
+ * running value is NULL it stays NULL, with the note of the step that made it
+ * so.  A NULL operand gives NULL without a note, as in SQL.
+ */
+static void
+eval_arithmetic(RuleEvalContext *cxt, int node, const RuleNode *n, const int32 *kids, RuleValue *out)
+{
+	RuleValue	b;
+	int			i;
+
+	EvalRule(cxt, kids[0], out);
+	if (out->type == RT_NULL)
+		set_null(out, RN_NONE);
+	for (i = 1; i < n->nargs; i++)
+	{
+		bool		err = false;
+		Numeric		res;
+
+		EvalRule(cxt, kids[i], &b);
+		if (out->type == RT_NULL)
+			continue;
+		if (b.type == RT_NULL)
+		{
+			set_null(out, RN_NONE);
+			continue;
+		}
+		if (out->type != RT_NUMBER || b.type != RT_NUMBER)
+		{
+			trace_mismatch(cxt, node, out, &b);
+			set_null(out, RN_TYPE_MISMATCH);
+			continue;
+		}
+		switch ((RuleOp) n->op)
+		{
+			case RO_ADD:
+				res = numeric_add_opt_error(out->v.num, b.v.num, &err);
+				break;
+			case RO_SUB:
+				res = numeric_sub_opt_error(out->v.num, b.v.num, &err);
+				break;
+			case RO_MUL:
+				res = numeric_mul_opt_error(out->v.num, b.v.num, &err);
+				break;
+			case RO_DIV:
+				res = numeric_div_opt_error(out->v.num, b.v.num, &err);
+				break;
+			default:
+				res = numeric_mod_opt_error(out->v.num, b.v.num, &err);
+				break;
+		}
+		if (err)
+		{
+			/* the only other failure of division is a zero divisor */
+			bool		zero = (n->op == RO_DIV || n->op == RO_MOD) &&
+				DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(b.v.num),
+												  NumericGetDatum(int64_to_numeric(0)))) == 0;
+
+			set_null(out, zero ? RN_DIVISION_BY_ZERO : RN_OVERFLOW);
+		}
+		else
+			set_number(out, res);
+	}
+}
+
 static void
 eval_function(RuleEvalContext *cxt, int node, const RuleNode *n, const int32 *kids, RuleValue *out)
 {
@@ -899,50 +965,7 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 		case RO_MUL:
 		case RO_DIV:
 		case RO_MOD:
-			EvalRule(cxt, kids[0], &a);
-			EvalRule(cxt, kids[1], &b);
-			if (a.type == RT_NULL || b.type == RT_NULL)
-				set_null(out, RN_NONE);
-			else if (a.type != RT_NUMBER || b.type != RT_NUMBER)
-			{
-				trace_mismatch(cxt, node, &a, &b);
-				set_null(out, RN_TYPE_MISMATCH);
-			}
-			else
-			{
-				bool		err = false;
-				Numeric		res;
-
-				switch ((RuleOp) n->op)
-				{
-					case RO_ADD:
-						res = numeric_add_opt_error(a.v.num, b.v.num, &err);
-						break;
-					case RO_SUB:
-						res = numeric_sub_opt_error(a.v.num, b.v.num, &err);
-						break;
-					case RO_MUL:
-						res = numeric_mul_opt_error(a.v.num, b.v.num, &err);
-						break;
-					case RO_DIV:
-						res = numeric_div_opt_error(a.v.num, b.v.num, &err);
-						break;
-					default:
-						res = numeric_mod_opt_error(a.v.num, b.v.num, &err);
-						break;
-				}
-				if (err)
-				{
-					/* the only other failure of division is a zero divisor */
-					bool		zero = (n->op == RO_DIV || n->op == RO_MOD) &&
-						DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(b.v.num),
-														  NumericGetDatum(int64_to_numeric(0)))) == 0;
-
-					set_null(out, zero ? RN_DIVISION_BY_ZERO : RN_OVERFLOW);
-				}
-				else
-					set_number(out, res);
-			}
+			eval_arithmetic(cxt, node, n, kids, out);
 			break;
 
 		case RO_NEG:

@@ -501,16 +501,22 @@ expect_op(ParseState *ps, const char *op)
 }
 
 static void
+nesting_too_deep(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
+			 errmsg("rule nesting is too deep"),
+			 errdetail("Rules may nest at most %d levels of parentheses, operators and function calls.",
+					   RULE_MAX_DEPTH),
+			 errhint("Split the rule.  A chain of one operator (a AND b AND c, a + b + c) counts as one level.")));
+}
+
+static void
 enter(ParseState *ps)
 {
 	check_stack_depth();
 	if (++ps->depth > RULE_MAX_DEPTH)
-		ereport(ERROR,
-				(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
-				 errmsg("rule nesting is too deep"),
-				 errdetail("Rules may nest at most %d levels of parentheses, operators and function calls.",
-						   RULE_MAX_DEPTH),
-				 errhint("Split the rule, or write long chains of AND and OR without parentheses.")));
+		nesting_too_deep();
 }
 
 static ParseNode *
@@ -665,6 +671,20 @@ parse_datetime_literal(ParseState *ps, Keyword kw, int pos)
 		n->value.v.ts = (TimestampTz) n->value.v.date * USECS_PER_DAY;
 		n->value.type = RT_TIMESTAMP;
 	}
+
+	/*
+	 * Canonical text shows a timestamp in UTC with a four-digit year, so an
+	 * offset that carries it out of years 1-9999 would print text that does
+	 * not read back.
+	 */
+	if (kw == KW_TIMESTAMP &&
+		(n->value.v.ts < (TimestampTz) (date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY ||
+		 n->value.v.ts >= (TimestampTz) (date2j(10000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp literal out of range in rule: \"%s\"", t->str),
+				 errdetail("%s", caret_detail(ps->text, ps->textlen, t->pos)),
+				 errhint("Timestamp literals must fall in years 1 to 9999 in UTC.")));
 	return n;
 }
 
@@ -952,10 +972,51 @@ parse_unary(ParseState *ps)
 	return parse_primary(ps);
 }
 
+/*
+ * Apply the left-associative operator op to l and r.  A run of the same
+ * operator becomes one node with many operands, evaluated left to right:
+ * "a + b + c" is add(a, b, c), so that a long sum is a shallow tree.  *cap
+ * is the size of l's operand array when this parse loop made l (0 when l came
+ * from elsewhere and is not ours to grow).
+ */
+static ParseNode *
+extend_chain(ParseNode *l, RuleOp op, ParseNode *r, int pos, int *cap)
+{
+	ParseNode  *n;
+
+	if (l->op == op && *cap > 0)
+		n = l;
+	else
+	{
+		int			keep = (l->op == op) ? l->nargs : 1;
+
+		n = make_node(op, RT_NUMBER, 0, l->op == op ? l->pos : pos);
+		*cap = keep + 4;
+		n->args = palloc(sizeof(ParseNode *) * *cap);
+		if (l->op == op)
+			memcpy(n->args, l->args, sizeof(ParseNode *) * keep);
+		else
+			n->args[0] = l;
+		n->nargs = keep;
+	}
+	if (n->nargs >= PG_UINT16_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many operands of %s in rule", op_symbol(op))));
+	if (n->nargs == *cap)
+	{
+		*cap *= 2;
+		n->args = repalloc(n->args, sizeof(ParseNode *) * *cap);
+	}
+	n->args[n->nargs++] = r;
+	return n;
+}
+
 static ParseNode *
 parse_product(ParseState *ps)
 {
 	ParseNode  *l = parse_unary(ps);
+	int			cap = 0;
 
 	for (;;)
 	{
@@ -975,7 +1036,7 @@ parse_product(ParseState *ps)
 		r = parse_unary(ps);
 		check_operand(ps, l, TM(RT_NUMBER), psprintf("operator %s", t->op));
 		check_operand(ps, r, TM(RT_NUMBER), psprintf("operator %s", t->op));
-		l = make_binary(op, RT_NUMBER, l, r, t->pos);
+		l = extend_chain(l, op, r, t->pos, &cap);
 	}
 }
 
@@ -983,6 +1044,7 @@ static ParseNode *
 parse_sum(ParseState *ps)
 {
 	ParseNode  *l = parse_product(ps);
+	int			cap = 0;
 
 	for (;;)
 	{
@@ -1000,7 +1062,7 @@ parse_sum(ParseState *ps)
 		r = parse_product(ps);
 		check_operand(ps, l, TM(RT_NUMBER), psprintf("operator %s", t->op));
 		check_operand(ps, r, TM(RT_NUMBER), psprintf("operator %s", t->op));
-		l = make_binary(op, RT_NUMBER, l, r, t->pos);
+		l = extend_chain(l, op, r, t->pos, &cap);
 	}
 }
 
@@ -1355,8 +1417,16 @@ add_const(Builder *b, ParseNode *n)
 	return b->nconsts++;
 }
 
+/*
+ * Lay the parse tree out in the builder's arrays, children before parents.
+ * level is the node's depth in the tree (the root is 1).  The parser bounds
+ * its own recursion, but operators of different precedence in a row
+ * (a * b + c * d - e ...) deepen the tree without recursing there; the same
+ * limit applies to the tree, so that evaluating and explaining a rule is
+ * bounded too.
+ */
 static int
-flatten(Builder *b, ParseNode *n)
+flatten(Builder *b, ParseNode *n, int level)
 {
 	int			idx,
 				first = 0,
@@ -1364,11 +1434,13 @@ flatten(Builder *b, ParseNode *n)
 	int32	   *kids = NULL;
 
 	check_stack_depth();
+	if (level > RULE_MAX_DEPTH)
+		nesting_too_deep();
 	if (n->nargs > 0)
 	{
 		kids = palloc(sizeof(int32) * n->nargs);
 		for (i = 0; i < n->nargs; i++)
-			kids[i] = flatten(b, n->args[i]);
+			kids[i] = flatten(b, n->args[i], level + 1);
 		GROW(b->children, b->nchildren, b->capchildren, n->nargs);
 		first = b->nchildren;
 		memcpy(b->children + first, kids, sizeof(int32) * n->nargs);
@@ -1405,7 +1477,7 @@ CompileRule(const char *text, int len)
 
 	memset(&b, 0, sizeof(b));
 	initStringInfo(&b.blob);
-	root = flatten(&b, tree);
+	root = flatten(&b, tree, 1);
 
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.format = RULE_FORMAT_VERSION;
@@ -1442,6 +1514,26 @@ CompileRule(const char *text, int len)
 		memcpy(RuleKeys(r), b.keys, sizeof(RuleKey) * b.nkeys);
 	if (b.blob.len)
 		memcpy(RuleBlob(r), b.blob.data, b.blob.len);
+
+	/*
+	 * The canonical text is what pg_dump writes and what a restore reads
+	 * back, so it must be within the limit too: spacing and plain-decimal
+	 * numbers can make it longer than the text that was typed.
+	 */
+	{
+		StringInfoData canon;
+
+		initStringInfo(&canon);
+		DeparseRule(&canon, r, r->root);
+		if (canon.len > RULE_MAX_TEXT_BYTES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("rule text is too long"),
+					 errdetail("The canonical text of the rule has %d bytes; the limit is %d.",
+							   canon.len, RULE_MAX_TEXT_BYTES),
+					 errhint("Split the rule.")));
+		pfree(canon.data);
+	}
 	return r;
 }
 
@@ -1693,6 +1785,69 @@ deparse_string(StringInfo buf, const char *s, int len)
 }
 
 /* Output a value as rule text (json = false) or as a JSON value (json = true). */
+/*
+ * Print numeric_out's text as a rule literal.  Plain decimal notation unless
+ * the number is long and mostly zeros (1e100000, 1e-16383): then digits and
+ * an exponent, so that the canonical text of a rule is never much longer than
+ * its input and always reads back.  The digits kept are exactly those that
+ * carry the value and its display scale: numeric_in gives back the same
+ * number, trailing fractional zeros included.
+ */
+static void
+append_number_literal(StringInfo buf, const char *s)
+{
+	int			len = strlen(s);
+	const char *digits = s;
+	const char *point;
+	int			exponent;
+	int			ndigits;
+	StringInfoData mant;
+
+	if (len <= 32 || strcmp(s, "NaN") == 0)
+	{
+		appendStringInfoString(buf, s);
+		return;
+	}
+	initStringInfo(&mant);
+	if (*digits == '-')
+	{
+		appendStringInfoChar(&mant, '-');
+		digits++;
+	}
+	point = strchr(digits, '.');
+	if (point)
+	{
+		/* every fractional digit stays: it is the display scale */
+		const char *p = digits;
+
+		exponent = -(int) strlen(point + 1);
+		/* leading zeros carry nothing */
+		while (*p == '0' || *p == '.')
+			p++;
+		for (; *p; p++)
+			if (*p != '.')
+				appendStringInfoChar(&mant, *p);
+		if (mant.len == 0 || mant.data[mant.len - 1] == '-')
+			appendStringInfoChar(&mant, '0');
+	}
+	else
+	{
+		/* an integer: trailing zeros become the exponent */
+		ndigits = strlen(digits);
+		exponent = 0;
+		while (ndigits > 1 && digits[ndigits - 1] == '0')
+		{
+			ndigits--;
+			exponent++;
+		}
+		appendBinaryStringInfo(&mant, digits, ndigits);
+	}
+	if (exponent != 0)
+		appendStringInfo(&mant, "e%d", exponent);
+	appendStringInfoString(buf, mant.len < len ? mant.data : s);
+	pfree(mant.data);
+}
+
 void
 RuleValueOut(StringInfo buf, const RuleValue *v, bool json)
 {
@@ -1705,7 +1860,15 @@ RuleValueOut(StringInfo buf, const RuleValue *v, bool json)
 			appendStringInfoString(buf, json ? (v->b ? "true" : "false") : (v->b ? "TRUE" : "FALSE"));
 			break;
 		case RT_NUMBER:
-			appendStringInfoString(buf, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->v.num))));
+			{
+				char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->v.num)));
+
+				if (json)
+					appendStringInfoString(buf, s);
+				else
+					append_number_literal(buf, s);
+				pfree(s);
+			}
 			break;
 		case RT_STRING:
 			if (json)
@@ -1845,9 +2008,12 @@ DeparseRule(StringInfo buf, const RuleData *r, int node)
 				int			p = (n->op == RO_ADD || n->op == RO_SUB) ? PREC_SUM : PREC_PRODUCT;
 
 				deparse_child(buf, r, kids[0], p);
-				appendStringInfo(buf, " %s ", op_symbol(n->op));
-				/* left-associative: an equal-precedence right operand needs parentheses */
-				deparse_child(buf, r, kids[1], p + 1);
+				for (i = 1; i < n->nargs; i++)
+				{
+					appendStringInfo(buf, " %s ", op_symbol(n->op));
+					/* left-associative: an equal-precedence right operand needs parentheses */
+					deparse_child(buf, r, kids[i], p + 1);
+				}
 			}
 			break;
 		case RO_EQ:

@@ -159,7 +159,7 @@ done
 nbin_ok=$(psql_db -At -c "SELECT count(*) FROM fuzz_bin")
 echo "rule_recv: $nbin payloads, $nbin_ok accepted; rejected by SQLSTATE: $(grep -oE 'ERROR:  [0-9A-Z]{5}' "$work/bin.err" \
 	| cut -c9- | sort | uniq -c | sort -rn | awk '{printf "%s %s, ", $2, $1}' | sed 's/, $//')"
-bin_bad=$(grep -oE 'ERROR:  [0-9A-Z]{5}: .*' "$work/bin.err" | grep -vE 'ERROR:  (42601|42883|42804|22007|54000|54001|22003|0A000|22P03|22021|08P01):' | head -5)
+bin_bad=$(grep -oE 'ERROR:  [0-9A-Z]{5}: .*' "$work/bin.err" | grep -vE 'ERROR:  (42601|42883|42804|22007|22008|54000|54001|22003|0A000|22P03|22021|08P01):' | head -5)
 nbin_rt=$(psql_db -At -c "SELECT count(*) FROM fuzz_bin b WHERE NOT (SELECT b.r::text::salesops.rule OPERATOR(salesops.=) b.r)" 2>&1)
 [ -n "$bin_bad" ] && echo "rule_recv: unexpected errors: $bin_bad"
 [ "$nbin_rt" != 0 ] && echo "rule_recv: accepted rules that do not round-trip: $nbin_rt"

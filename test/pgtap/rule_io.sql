@@ -2,7 +2,7 @@
 -- rule_attributes (README "Canonical text", "Errors", "Functions and operators").
 BEGIN;
 SET LOCAL search_path = salesops, public;
-SELECT plan(74);
+SELECT plan(79);
 
 -- ---------------------------------------------------------------------------
 -- Canonical text: upper-case keywords, lower-case function names, single
@@ -202,6 +202,22 @@ SELECT lives_ok($$SELECT (SELECT string_agg('x' || i || ' = ' || i, ' AND ') FRO
 SELECT lives_ok($$SELECT ('x = ''' || repeat('a', 65536 - 6) || '''')::rule$$, 'a rule of 65536 bytes is allowed');
 SELECT throws_ok($$SELECT ('x = ''' || repeat('a', 65536 - 5) || '''')::rule$$, '54000', 'rule text is too long',
 	'text over 65536 bytes');
+SELECT throws_ok($$SELECT ('1' || repeat('-1', 30000) || ' = x')::rule$$, '54000', 'rule text is too long',
+	'a rule whose canonical text would be over 65536 bytes is refused');
+SELECT lives_ok($$SELECT ('1' || repeat('-1', 13000) || ' = x')::rule::text::rule$$,
+	'a canonical text just under the limit reads back');
+SELECT throws_ok($$SELECT 'x > TIMESTAMP ''0001-01-01 00:30:00+01:00'''::rule$$, '22008',
+	'timestamp literal out of range in rule: "0001-01-01 00:30:00+01:00"', 'a timestamp literal before year 1 in UTC');
+SELECT is('x > TIMESTAMP ''0001-01-01 00:30:00-01:00'''::rule::text, 'x > TIMESTAMP ''0001-01-01 01:30:00+00''',
+	'a timestamp literal just inside year 1 in UTC');
+SELECT is_empty($$
+	SELECT r FROM (VALUES ('1e100000'), ('-1e-16383'), ('0.000000000000000000000000000000000000001000'),
+		('12345678901234567890123456789012345678901234567890'), ('1' || repeat('0', 5000)), ('0.' || repeat('0', 40)))
+		AS c(r)
+	WHERE ('x = ' || r)::rule::text::rule <> ('x = ' || r)::rule
+		OR rule_value(('0 + ' || r)::rule, '{}') <> r::numeric
+		OR scale(rule_value(('0 + ' || r)::rule, '{}')) <> scale(r::numeric)
+$$, 'numbers of any size and scale survive the canonical text');
 SELECT throws_ok($$SELECT rule_test('1 + 1', '{}')$$, '42804', 'rule does not yield a boolean',
 	'wrong kind of rule for rule_test');
 SELECT throws_ok($$SELECT '{}'::jsonb @@ 'x * 2'::rule$$, '42804', 'rule does not yield a boolean',

@@ -4,7 +4,7 @@
 -- PostgreSQL itself is the oracle.
 BEGIN;
 SET LOCAL search_path = salesops, public;
-SELECT plan(163);
+SELECT plan(171);
 
 -- ---------------------------------------------------------------------------
 -- Three-valued logic, as in SQL.  A NULL operand is written once as a missing
@@ -166,6 +166,23 @@ SELECT is_empty($$
 	WHERE rule_value(r::rule, '{"x": 5}') IS DISTINCT FROM want
 $$, 'arithmetic: unary minus, then * / %, then + -, left to right');
 SELECT is(rule_test('x > 1 + 2 * 3', '{"x": 8}'), true, 'arithmetic binds tighter than comparison');
+SELECT is_empty($$
+	SELECT r, want FROM (VALUES
+		('100 - 10 - 20 - 30', 40), ('(100 - 10) - 20 - 30', 40), ('100 - (10 - 20) - 30', 80),
+		('1000 / 10 / 5 / 2', 10), ('2 * 3 * 4 * 5', 120), ('100 % 30 % 7', 3), ('1 + 2 - 3 + 4 - 5', -1),
+		('x * 2 * x - x / 5 / 1', 49), ('(1 + 2) + (3 + 4)', 10)) AS c(r, want)
+	WHERE rule_value(r::rule, '{"x": 5}') IS DISTINCT FROM want
+$$, 'a run of one operator folds from the left, like the nested form');
+SELECT is(rule_value('a + b + c', '{"a": 1, "c": 2}'), NULL::numeric, 'a NULL anywhere in a sum gives NULL');
+SELECT is(rule_value('a / b / c', '{"a": 1, "b": 0, "c": 2}'), NULL::numeric,
+	'a division by zero early in a chain gives NULL');
+SELECT is(rule_explain('a / b / c', '{"a": 1, "b": 0, "c": 2}') -> 'tree' ->> 'note', 'division by zero',
+	'explain names the failure of a chain');
+SELECT is(jsonb_array_length(rule_explain('a * b * c + d', '{}') -> 'tree' -> 'args' -> 0 -> 'args'), 3,
+	'explain shows a run of one operator as one node with every operand');
+SELECT is('(a + b) + c'::rule, 'a + b + c'::rule, 'regrouping a sum from the left gives the same rule');
+SELECT isnt('a + (b + c)'::rule, 'a + b + c'::rule, 'regrouping to the right is a different rule');
+SELECT is('a + (b + c)'::rule::text, 'a + (b + c)', 'and keeps its parentheses');
 
 -- ---------------------------------------------------------------------------
 -- Strings compare byte-wise (C collation)
