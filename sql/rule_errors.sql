@@ -44,6 +44,7 @@ SELECT 'a IN (1, ''x'', TRUE)'::rule AS heterogeneous_list_is_fine;
 SELECT '-''x'' = a'::rule;
 SELECT 'days_since(5) > 1'::rule;
 SELECT 'least(1, ''a'') = a'::rule;
+SELECT 'coalesce(a, 1, NULL, ''x'') = 1'::rule;
 SELECT 'a = (b = 1) + 1'::rule;
 
 -- literals

@@ -73,7 +73,8 @@ typedef enum RuleOp
 	RO_NOT_LIKE,
 	RO_ILIKE,
 	RO_NOT_ILIKE,
-	RO_FUNC
+	RO_FUNC,
+	RO_POS						/* unary plus of an operand not known to be a number */
 } RuleOp;
 
 /* Whitelisted functions. */

@@ -969,11 +969,14 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 			break;
 
 		case RO_NEG:
+		case RO_POS:
 			EvalRule(cxt, kids[0], &a);
 			if (a.type == RT_NULL)
 				set_null(out, RN_NONE);
 			else if (a.type != RT_NUMBER)
 				set_null(out, RN_TYPE_MISMATCH);
+			else if (n->op == RO_POS)
+				set_number(out, a.v.num);
 			else
 				set_number(out, DatumGetNumeric(DirectFunctionCall1(numeric_uminus, NumericGetDatum(a.v.num))));
 			break;

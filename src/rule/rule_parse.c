@@ -578,6 +578,8 @@ op_symbol(RuleOp op)
 			return "%";
 		case RO_NEG:
 			return "-";
+		case RO_POS:
+			return "+";
 		case RO_IS_NULL:
 			return "IS NULL";
 		case RO_IS_NOT_NULL:
@@ -821,6 +823,7 @@ parse_call(ParseState *ps, Token *name)
 	if (functions[f].result == RT_ANY)
 	{
 		RuleType	common = RT_NULL;
+		ParseNode  *known = NULL;
 
 		for (int i = 0; i < nargs; i++)
 		{
@@ -832,14 +835,26 @@ parse_call(ParseState *ps, Token *name)
 				common = RT_ANY;
 		}
 		n->type = (common == RT_NULL) ? RT_ANY : common;
-		for (int i = 1; i < nargs; i++)
-			if (!comparable(args[0]->type, args[i]->type))
+
+		/*
+		 * Comparability splits the known kinds into classes (strings, dates
+		 * and timestamps; numbers; booleans; JSON), so checking every
+		 * argument against the first one of known kind checks every pair.
+		 */
+		for (int i = 0; i < nargs; i++)
+		{
+			if (args[i]->type == RT_ANY || args[i]->type == RT_NULL)
+				continue;
+			if (known == NULL)
+				known = args[i];
+			else if (!comparable(known->type, args[i]->type))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("arguments of %s() are of different kinds: %s and %s",
-								functions[f].name, RuleTypeName(args[0]->type), RuleTypeName(args[i]->type)),
+								functions[f].name, RuleTypeName(known->type), RuleTypeName(args[i]->type)),
 						 errdetail("%s", caret_detail(ps->text, ps->textlen, args[i]->pos)),
 						 errhint("Convert arguments with number() or string().")));
+		}
 	}
 	return n;
 }
@@ -953,7 +968,16 @@ parse_unary(ParseState *ps)
 		ps->depth--;
 		check_operand(ps, arg, TM(RT_NUMBER), is_op(t, "-") ? "operator -" : "operator +");
 		if (is_op(t, "+"))
-			return arg;
+		{
+			ParseNode  *n;
+
+			/* a no-op on a number; on a document value it checks the kind */
+			if (arg->type == RT_NUMBER || arg->type == RT_NULL)
+				return arg;
+			n = make_node(RO_POS, RT_NUMBER, 1, t->pos);
+			n->args[0] = arg;
+			return n;
+		}
 		/* fold the sign into a numeric literal */
 		if (arg->op == RO_CONST && arg->type == RT_NUMBER)
 		{
@@ -1697,6 +1721,7 @@ node_prec(const RuleData *r, int node)
 		case RO_MOD:
 			return PREC_PRODUCT;
 		case RO_NEG:
+		case RO_POS:
 			return PREC_UNARY;
 		case RO_CONST:
 			{
@@ -1996,7 +2021,8 @@ DeparseRule(StringInfo buf, const RuleData *r, int node)
 			deparse_child(buf, r, kids[0], PREC_NOT);
 			break;
 		case RO_NEG:
-			appendStringInfoChar(buf, '-');
+		case RO_POS:
+			appendStringInfoChar(buf, n->op == RO_NEG ? '-' : '+');
 			deparse_child(buf, r, kids[0], PREC_UNARY);
 			break;
 		case RO_ADD:

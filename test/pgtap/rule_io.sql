@@ -45,7 +45,7 @@ INSERT INTO canon (input, want) VALUES
 	('a - -5 > 0', 'a - -5 > 0'),
 	('(-1) * x > 0', '-1 * x > 0'),
 	('-(x * y) > 0', '-(x * y) > 0'),
-	('+x > 0', 'x > 0'),
+	('+x > 0', '+x > 0'), ('+1 < +(x)', '1 < +x'), ('+(1.50)', '1.50'),
 	('x not in (1, 2.50)', 'x NOT IN (1, 2.50)'),
 	('y not between -1 and 1', 'y NOT BETWEEN -1 AND 1'),
 	('(x BETWEEN 1 AND 2) AND y', 'x BETWEEN 1 AND 2 AND y'),

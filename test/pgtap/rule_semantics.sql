@@ -4,7 +4,7 @@
 -- PostgreSQL itself is the oracle.
 BEGIN;
 SET LOCAL search_path = salesops, public;
-SELECT plan(171);
+SELECT plan(174);
 
 -- ---------------------------------------------------------------------------
 -- Three-valued logic, as in SQL.  A NULL operand is written once as a missing
@@ -174,6 +174,9 @@ SELECT is_empty($$
 	WHERE rule_value(r::rule, '{"x": 5}') IS DISTINCT FROM want
 $$, 'a run of one operator folds from the left, like the nested form');
 SELECT is(rule_value('a + b + c', '{"a": 1, "c": 2}'), NULL::numeric, 'a NULL anywhere in a sum gives NULL');
+SELECT is(rule_value('+s', '{"s": "12"}'), NULL::numeric, 'unary plus of a string is NULL, as unary minus');
+SELECT is(rule_value('+n', '{"n": 1.50}'), 1.50::numeric, 'unary plus of a number is the number');
+SELECT is('+(+n) > +1'::rule::text, '+n > 1', 'unary plus stays only where it checks a kind');
 SELECT is(rule_value('a / b / c', '{"a": 1, "b": 0, "c": 2}'), NULL::numeric,
 	'a division by zero early in a chain gives NULL');
 SELECT is(rule_explain('a / b / c', '{"a": 1, "b": 0, "c": 2}') -> 'tree' ->> 'note', 'division by zero',
