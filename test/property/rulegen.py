@@ -1064,9 +1064,14 @@ class Gen:
                                       (0.5, lambda: Bool(r.random() < 0.5)), (0.5, lambda: NullLit())))
             if all(a.kind == 'null' for a in args):
                 args[0] = self.attr('num')
-            # the compiler rejects two known kinds that differ from the first argument's
-            for i in range(1, len(args)):
-                if not comparable(args[0].kind, args[i].kind):
+            # the compiler rejects arguments whose known kinds cannot be compared
+            known = None
+            for i in range(len(args)):
+                if args[i].kind in ('any', 'null'):
+                    continue
+                if known is None:
+                    known = args[i].kind
+                elif not comparable(known, args[i].kind):
                     args[i] = self.attr(r.choice(['num', 'str']))
             return self.fix_kind(Func(fn, args, 'any'))
         for _ in range(n):
