@@ -65,7 +65,7 @@ trace_mismatch(RuleEvalContext *cxt, int node, const RuleValue *a, const RuleVal
 	}
 }
 
-static void
+static inline void
 const_value(const RuleData *r, const RuleConst *c, RuleValue *out)
 {
 	out->note = RN_NONE;
@@ -123,9 +123,43 @@ entry_length(const JsonbContainer *c, int index, uint32 off)
 	return JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - off : JBE_OFFLENFLD(e);
 }
 
+/*
+ * Start offset of entry index of container c: from the context's cache when
+ * c is the document itself and the entry is near what is known, else by the
+ * backward walk.  Extending the cache forward costs one step per entry, so a
+ * far entry of a very large object is not worth it.
+ */
+static inline uint32
+doc_offset(RuleEvalContext *cxt, const JsonbContainer *c, int index)
+{
+	if (c == cxt->doc && cxt->offsets != NULL)
+	{
+		int			i = cxt->noffsets - 1;
+		uint32		off;
+
+		if (index <= i)
+			return cxt->offsets[index];
+		if (index - i <= 2 * JB_OFFSET_STRIDE)
+		{
+			off = cxt->offsets[i];
+			for (; i < index; i++)
+			{
+				JEntry		e = c->children[i];
+
+				off = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+				cxt->offsets[i + 1] = off;
+			}
+			cxt->noffsets = index + 1;
+			return off;
+		}
+	}
+	return entry_offset(c, index);
+}
+
 /* Is key number i of the object (of count pairs) equal to the given key? */
 static inline int
-compare_key(const JsonbContainer *c, const char *base, int i, const char *key, uint32 keylen)
+compare_key(RuleEvalContext *cxt, const JsonbContainer *c, const char *base, int i,
+			const char *key, uint32 keylen)
 {
 	JEntry		e = c->children[i];
 	uint32		off;
@@ -142,7 +176,7 @@ compare_key(const JsonbContainer *c, const char *base, int i, const char *key, u
 		if (len != keylen)
 			return len < keylen ? -1 : 1;
 	}
-	off = entry_offset(c, i);
+	off = doc_offset(cxt, c, i);
 	len = entry_length(c, i, off);
 	if (len != keylen)
 		return len < keylen ? -1 : 1;
@@ -155,19 +189,19 @@ compare_key(const JsonbContainer *c, const char *base, int i, const char *key, u
  * the hint usually saves the binary search.
  */
 static int
-find_key(const JsonbContainer *c, const char *key, uint32 keylen, int32 *hint)
+find_key(RuleEvalContext *cxt, const JsonbContainer *c, const char *key, uint32 keylen, int32 *hint)
 {
 	int			count = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[count * 2];
 	int			lo = 0,
 				hi = count;
 
-	if (*hint >= 0 && *hint < count && compare_key(c, base, *hint, key, keylen) == 0)
+	if (*hint >= 0 && *hint < count && compare_key(cxt, c, base, *hint, key, keylen) == 0)
 		return *hint;
 	while (lo < hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
-		int			cmp = compare_key(c, base, mid, key, keylen);
+		int			cmp = compare_key(cxt, c, base, mid, key, keylen);
 
 		if (cmp == 0)
 		{
@@ -202,7 +236,7 @@ attr_value(RuleEvalContext *cxt, int attr, RuleValue *out)
 	for (k = 0;; k++)
 	{
 		int32	   *hint = cxt->key_hints ? &cxt->key_hints[a->first_key + k] : &scratch;
-		int			i = find_key(c, blob + keys[k].offset, keys[k].len, hint);
+		int			i = find_key(cxt, c, blob + keys[k].offset, keys[k].len, hint);
 		int			count = JsonContainerSize(c);
 		int			vi = count + i;
 		JEntry		e;
@@ -215,7 +249,7 @@ attr_value(RuleEvalContext *cxt, int attr, RuleValue *out)
 			return;
 		}
 		e = c->children[vi];
-		off = entry_offset(c, vi);
+		off = doc_offset(cxt, c, vi);
 		base = (char *) &c->children[count * 2];
 
 		if (k + 1 < a->nkeys)
@@ -345,6 +379,14 @@ compare_op(RuleEvalContext *cxt, int node, RuleOp op, const RuleValue *a, const 
 	if (a->type == RT_NULL || b->type == RT_NULL)
 	{
 		set_null(out, RN_NONE);
+		return;
+	}
+	/* string equality: strings of different lengths differ without a look at their bytes */
+	if ((op == RO_EQ || op == RO_NE || op == RO_IN) && a->type == RT_STRING && b->type == RT_STRING)
+	{
+		bool		eq = a->len == b->len && memcmp(a->v.str, b->v.str, a->len) == 0;
+
+		set_bool(out, eq == (op != RO_NE));
 		return;
 	}
 	if (!compare_values(a, b, &cmp, &note))
@@ -791,6 +833,31 @@ eval_function(RuleEvalContext *cxt, int node, const RuleNode *n, const int32 *ki
 	}
 }
 
+/*
+ * Evaluate an operand.  Leaves (a literal, a document key) are read here
+ * without the call and dispatch of EvalRule, unless a trace is being kept.
+ */
+static inline void
+eval_operand(RuleEvalContext *cxt, int node, RuleValue *out)
+{
+	const RuleNode *n = &RuleNodes(cxt->rule)[node];
+
+	if (cxt->trace == NULL)
+	{
+		if (n->op == RO_CONST)
+		{
+			const_value(cxt->rule, &RuleConsts(cxt->rule)[n->arg], out);
+			return;
+		}
+		if (n->op == RO_ATTR)
+		{
+			attr_value(cxt, n->arg, out);
+			return;
+		}
+	}
+	EvalRule(cxt, node, out);
+}
+
 /* Evaluate one node of the compiled rule. */
 void
 EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
@@ -845,7 +912,7 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 				bool		isnull;
 				bool		t;
 
-				EvalRule(cxt, kids[0], &a);
+				eval_operand(cxt, kids[0], &a);
 				t = truth(&a, &isnull);
 				if (isnull)
 					set_null(out, RN_NONE);
@@ -860,14 +927,14 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 		case RO_LE:
 		case RO_GT:
 		case RO_GE:
-			EvalRule(cxt, kids[0], &a);
-			EvalRule(cxt, kids[1], &b);
+			eval_operand(cxt, kids[0], &a);
+			eval_operand(cxt, kids[1], &b);
 			compare_op(cxt, node, n->op, &a, &b, out);
 			break;
 
 		case RO_IS_NULL:
 		case RO_IS_NOT_NULL:
-			EvalRule(cxt, kids[0], &a);
+			eval_operand(cxt, kids[0], &a);
 			set_bool(out, (a.type == RT_NULL) == (n->op == RO_IS_NULL));
 			break;
 
@@ -876,7 +943,7 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 			{
 				bool		sawnull = false;
 
-				EvalRule(cxt, kids[0], &a);
+				eval_operand(cxt, kids[0], &a);
 				if (a.type == RT_NULL)
 				{
 					set_null(out, RN_NONE);
@@ -886,7 +953,7 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 				{
 					RuleValue	eq;
 
-					EvalRule(cxt, kids[i], &b);
+					eval_operand(cxt, kids[i], &b);
 					compare_op(cxt, node, RO_EQ, &a, &b, &eq);
 					if (eq.type == RT_NULL)
 						sawnull = true;
@@ -913,10 +980,10 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 							tlo,
 							thi;
 
-				EvalRule(cxt, kids[0], &a);
-				EvalRule(cxt, kids[1], &b);
+				eval_operand(cxt, kids[0], &a);
+				eval_operand(cxt, kids[1], &b);
 				compare_op(cxt, node, RO_GE, &a, &b, &lo);
-				EvalRule(cxt, kids[2], &b);
+				eval_operand(cxt, kids[2], &b);
 				compare_op(cxt, node, RO_LE, &a, &b, &hi);
 				tlo = truth(&lo, &nlo);
 				thi = truth(&hi, &nhi);
@@ -934,8 +1001,8 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 		case RO_NOT_LIKE:
 		case RO_ILIKE:
 		case RO_NOT_ILIKE:
-			EvalRule(cxt, kids[0], &a);
-			EvalRule(cxt, kids[1], &b);
+			eval_operand(cxt, kids[0], &a);
+			eval_operand(cxt, kids[1], &b);
 			if (a.type == RT_NULL || b.type == RT_NULL)
 				set_null(out, RN_NONE);
 			else if (a.type != RT_STRING || b.type != RT_STRING)
@@ -970,7 +1037,7 @@ EvalRule(RuleEvalContext *cxt, int node, RuleValue *out)
 
 		case RO_NEG:
 		case RO_POS:
-			EvalRule(cxt, kids[0], &a);
+			eval_operand(cxt, kids[0], &a);
 			if (a.type == RT_NULL)
 				set_null(out, RN_NONE);
 			else if (a.type != RT_NUMBER)
@@ -998,17 +1065,26 @@ done:
  * Evaluate a rule as a condition: 1 true, 0 false, -1 NULL (unknown, or not
  * a boolean).  The C entry point for the other rooms.
  */
+/* A context without caches: no trace, no key hints, no offset cache. */
+void
+RuleEvalInit(RuleEvalContext *cxt, const RuleData *rule, Jsonb *doc, TimestampTz at)
+{
+	cxt->rule = rule;
+	cxt->doc = JB_ROOT_IS_OBJECT(doc) ? &doc->root : NULL;
+	cxt->at = at;
+	cxt->trace = NULL;
+	cxt->key_hints = NULL;
+	cxt->offsets = NULL;
+	cxt->noffsets = 0;
+}
+
 int
 RuleTest(const RuleData *rule, Jsonb *doc, TimestampTz at)
 {
 	RuleEvalContext cxt;
 	RuleValue	v;
 
-	cxt.rule = rule;
-	cxt.doc = JB_ROOT_IS_OBJECT(doc) ? &doc->root : NULL;
-	cxt.at = at;
-	cxt.trace = NULL;
-	cxt.key_hints = NULL;
+	RuleEvalInit(&cxt, rule, doc, at);
 	EvalRule(&cxt, rule->root, &v);
 	if (v.type != RT_BOOL)
 		return -1;

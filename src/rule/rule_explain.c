@@ -109,11 +109,8 @@ explain(FunctionCallInfo fcinfo, TimestampTz at)
 	StringInfoData buf;
 	StringInfoData text;
 
-	cxt.rule = rule;
-	cxt.doc = JB_ROOT_IS_OBJECT(doc) ? &doc->root : NULL;
-	cxt.at = at;
+	RuleEvalInit(&cxt, rule, doc, at);
 	cxt.trace = palloc0(sizeof(RuleTrace) * rule->nnodes);
-	cxt.key_hints = NULL;
 	EvalRule(&cxt, rule->root, &v);
 
 	initStringInfo(&text);

@@ -4,7 +4,7 @@
 -- PostgreSQL itself is the oracle.
 BEGIN;
 SET LOCAL search_path = salesops, public;
-SELECT plan(174);
+SELECT plan(176);
 
 -- ---------------------------------------------------------------------------
 -- Three-valued logic, as in SQL.  A NULL operand is written once as a missing
@@ -183,6 +183,23 @@ SELECT is(rule_explain('a / b / c', '{"a": 1, "b": 0, "c": 2}') -> 'tree' ->> 'n
 	'explain names the failure of a chain');
 SELECT is(jsonb_array_length(rule_explain('a * b * c + d', '{}') -> 'tree' -> 'args' -> 0 -> 'args'), 3,
 	'explain shows a run of one operator as one node with every operand');
+-- documents of many keys (jsonb stores an absolute offset every 32 entries),
+-- each missing different keys, read by one call site after another
+CREATE TEMP TABLE wide AS
+	SELECT d, jsonb_object_agg(format('k%s', lpad(i::text, 3, '0')), i * 10 + d) FILTER (WHERE (i + d) % 7 <> 0) AS doc
+	FROM generate_series(1, 40) AS d, generate_series(0, 299) AS i GROUP BY d;
+SELECT is_empty($$
+	SELECT d FROM wide
+	WHERE rule_value('k000 + k005 + k031 + k032 + k033 + k064 + k150 + k298 + k299', doc) IS DISTINCT FROM
+		(doc->>'k000')::numeric + (doc->>'k005')::numeric + (doc->>'k031')::numeric + (doc->>'k032')::numeric +
+		(doc->>'k033')::numeric + (doc->>'k064')::numeric + (doc->>'k150')::numeric + (doc->>'k298')::numeric +
+		(doc->>'k299')::numeric
+$$, 'keys across a wide document, one rule over documents with different keys');
+SELECT is_empty($$
+	SELECT d, k FROM wide, (SELECT format('k%s', lpad(i::text, 3, '0')) FROM generate_series(0, 299, 7) AS i) AS ks(k)
+	WHERE rule_value(format('%s * 1', k)::rule, doc) IS DISTINCT FROM (doc->>k)::numeric
+		OR rule_test(format('%s IS NULL', k)::rule, doc) IS DISTINCT FROM (doc->k IS NULL)
+$$, 'every key of a wide document, a different rule on every row');
 SELECT is('(a + b) + c'::rule, 'a + b + c'::rule, 'regrouping a sum from the left gives the same rule');
 SELECT isnt('a + (b + c)'::rule, 'a + b + c'::rule, 'regrouping to the right is a different rule');
 SELECT is('a + (b + c)'::rule::text, 'a + (b + c)', 'and keeps its parentheses');
