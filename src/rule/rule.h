@@ -229,6 +229,15 @@ typedef struct RuleEvalContext
 	TimestampTz at;				/* evaluation time */
 	RuleTrace  *trace;			/* nnodes entries, or NULL */
 	int32	   *key_hints;		/* nkeys entries where each key was last found, or NULL */
+
+	/*
+	 * Start offsets of the document's top-level entries, filled forward as
+	 * evaluation needs them (offsets[0 .. noffsets - 1] are known), so that
+	 * reading several keys of one document walks its entries once.  NULL for
+	 * no cache; else room for 2 * (number of pairs) entries.
+	 */
+	uint32	   *offsets;
+	int			noffsets;
 } RuleEvalContext;
 
 /* Compile-time resolution of named references such as concept('x'). */

@@ -100,9 +100,8 @@ const_value(const RuleData *r, const RuleConst *c, RuleValue *out)
  * followed by the values), and every JB_OFFSET_STRIDE'th entry stores an
  * end offset instead of a length.
  */
-/* Start offset of entry index: lengths summed back to the nearest stored end offset. */
 static inline uint32
-walk_offset(const JsonbContainer *c, int index)
+entry_offset(const JsonbContainer *c, int index)
 {
 	uint32		off = 0;
 	int			i;
@@ -116,48 +115,6 @@ walk_offset(const JsonbContainer *c, int index)
 	return off;
 }
 
-/*
- * The same sum without a chain of dependent steps: the entry at the stride
- * point before index holds an end offset, the ones after it lengths, summed
- * in four independent lanes.  Should an entry in between carry an offset
- * after all (not the layout jsonb writes), the plain walk answers.
- */
-static inline uint32
-entry_offset(const JsonbContainer *c, int index)
-{
-	const JEntry *ch = c->children;
-	uint32		a0 = 0,
-				a1 = 0,
-				a2 = 0,
-				a3 = 0,
-				flags = 0;
-	int			s,
-				j;
-
-	StaticAssertStmt((JB_OFFSET_STRIDE & (JB_OFFSET_STRIDE - 1)) == 0, "JB_OFFSET_STRIDE is a power of 2");
-	if (index == 0)
-		return 0;
-	s = (index - 1) & ~(JB_OFFSET_STRIDE - 1);
-	if (!JBE_HAS_OFF(ch[s]))
-		return walk_offset(c, index);
-	for (j = s + 1; j + 4 <= index; j += 4)
-	{
-		a0 += ch[j] & JENTRY_OFFLENMASK;
-		a1 += ch[j + 1] & JENTRY_OFFLENMASK;
-		a2 += ch[j + 2] & JENTRY_OFFLENMASK;
-		a3 += ch[j + 3] & JENTRY_OFFLENMASK;
-		flags |= ch[j] | ch[j + 1] | ch[j + 2] | ch[j + 3];
-	}
-	for (; j < index; j++)
-	{
-		a0 += ch[j] & JENTRY_OFFLENMASK;
-		flags |= ch[j];
-	}
-	if (flags & JENTRY_HAS_OFF)
-		return walk_offset(c, index);
-	return JBE_OFFLENFLD(ch[s]) + a0 + a1 + a2 + a3;
-}
-
 static inline uint32
 entry_length(const JsonbContainer *c, int index, uint32 off)
 {
@@ -166,9 +123,43 @@ entry_length(const JsonbContainer *c, int index, uint32 off)
 	return JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - off : JBE_OFFLENFLD(e);
 }
 
+/*
+ * Start offset of entry index of container c: from the context's cache when
+ * c is the document itself and the entry is near what is known, else by the
+ * backward walk.  Extending the cache forward costs one step per entry, so a
+ * far entry of a very large object is not worth it.
+ */
+static inline uint32
+doc_offset(RuleEvalContext *cxt, const JsonbContainer *c, int index)
+{
+	if (c == cxt->doc && cxt->offsets != NULL)
+	{
+		int			i = cxt->noffsets - 1;
+		uint32		off;
+
+		if (index <= i)
+			return cxt->offsets[index];
+		if (index - i <= 2 * JB_OFFSET_STRIDE)
+		{
+			off = cxt->offsets[i];
+			for (; i < index; i++)
+			{
+				JEntry		e = c->children[i];
+
+				off = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+				cxt->offsets[i + 1] = off;
+			}
+			cxt->noffsets = index + 1;
+			return off;
+		}
+	}
+	return entry_offset(c, index);
+}
+
 /* Is key number i of the object (of count pairs) equal to the given key? */
 static inline int
-compare_key(const JsonbContainer *c, const char *base, int i, const char *key, uint32 keylen)
+compare_key(RuleEvalContext *cxt, const JsonbContainer *c, const char *base, int i,
+			const char *key, uint32 keylen)
 {
 	JEntry		e = c->children[i];
 	uint32		off;
@@ -185,7 +176,7 @@ compare_key(const JsonbContainer *c, const char *base, int i, const char *key, u
 		if (len != keylen)
 			return len < keylen ? -1 : 1;
 	}
-	off = entry_offset(c, i);
+	off = doc_offset(cxt, c, i);
 	len = entry_length(c, i, off);
 	if (len != keylen)
 		return len < keylen ? -1 : 1;
@@ -198,19 +189,19 @@ compare_key(const JsonbContainer *c, const char *base, int i, const char *key, u
  * the hint usually saves the binary search.
  */
 static int
-find_key(const JsonbContainer *c, const char *key, uint32 keylen, int32 *hint)
+find_key(RuleEvalContext *cxt, const JsonbContainer *c, const char *key, uint32 keylen, int32 *hint)
 {
 	int			count = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[count * 2];
 	int			lo = 0,
 				hi = count;
 
-	if (*hint >= 0 && *hint < count && compare_key(c, base, *hint, key, keylen) == 0)
+	if (*hint >= 0 && *hint < count && compare_key(cxt, c, base, *hint, key, keylen) == 0)
 		return *hint;
 	while (lo < hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
-		int			cmp = compare_key(c, base, mid, key, keylen);
+		int			cmp = compare_key(cxt, c, base, mid, key, keylen);
 
 		if (cmp == 0)
 		{
@@ -245,7 +236,7 @@ attr_value(RuleEvalContext *cxt, int attr, RuleValue *out)
 	for (k = 0;; k++)
 	{
 		int32	   *hint = cxt->key_hints ? &cxt->key_hints[a->first_key + k] : &scratch;
-		int			i = find_key(c, blob + keys[k].offset, keys[k].len, hint);
+		int			i = find_key(cxt, c, blob + keys[k].offset, keys[k].len, hint);
 		int			count = JsonContainerSize(c);
 		int			vi = count + i;
 		JEntry		e;
@@ -258,7 +249,7 @@ attr_value(RuleEvalContext *cxt, int attr, RuleValue *out)
 			return;
 		}
 		e = c->children[vi];
-		off = entry_offset(c, vi);
+		off = doc_offset(cxt, c, vi);
 		base = (char *) &c->children[count * 2];
 
 		if (k + 1 < a->nkeys)
@@ -1074,7 +1065,7 @@ done:
  * Evaluate a rule as a condition: 1 true, 0 false, -1 NULL (unknown, or not
  * a boolean).  The C entry point for the other rooms.
  */
-/* A context without a trace or key hints. */
+/* A context without caches: no trace, no key hints, no offset cache. */
 void
 RuleEvalInit(RuleEvalContext *cxt, const RuleData *rule, Jsonb *doc, TimestampTz at)
 {
@@ -1083,6 +1074,8 @@ RuleEvalInit(RuleEvalContext *cxt, const RuleData *rule, Jsonb *doc, TimestampTz
 	cxt->at = at;
 	cxt->trace = NULL;
 	cxt->key_hints = NULL;
+	cxt->offsets = NULL;
+	cxt->noffsets = 0;
 }
 
 int

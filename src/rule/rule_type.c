@@ -193,32 +193,57 @@ require_result(const RuleData *rule, RuleType want)
 
 /*
  * Per call site scratch in fn_extra: where each key of the rule was found in
- * the previous document.  Only a hint, checked before use, so a different
- * rule on the next row (a rule column) costs nothing but a miss.
+ * the previous document (only a hint, checked before use, so a different
+ * rule on the next row costs nothing but a miss), and room for the offsets
+ * of the document's entries.
  */
-typedef struct KeyHints
+typedef struct CallCache
 {
-	int			capacity;
-	int32		hints[FLEXIBLE_ARRAY_MEMBER];
-} KeyHints;
+	int			nhints;
+	int32	   *hints;
+	int			noffsets;
+	uint32	   *offsets;
+} CallCache;
 
-static int32 *
-key_hints(FunctionCallInfo fcinfo, const RuleData *rule)
+static void
+use_call_cache(FunctionCallInfo fcinfo, RuleEvalContext *cxt)
 {
-	KeyHints   *kh = (KeyHints *) fcinfo->flinfo->fn_extra;
+	CallCache  *cc = (CallCache *) fcinfo->flinfo->fn_extra;
+	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+	int			nkeys = cxt->rule->nkeys;
+	int			nentries = cxt->doc ? 2 * JsonContainerSize(cxt->doc) : 0;
 
-	if (rule->nkeys == 0)
-		return NULL;
-	if (kh == NULL || kh->capacity < rule->nkeys)
+	if (cc == NULL)
 	{
-		int			cap = Max(rule->nkeys, 16);
-
-		kh = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, offsetof(KeyHints, hints) + sizeof(int32) * cap);
-		kh->capacity = cap;
-		memset(kh->hints, 0xff, sizeof(int32) * cap);	/* -1: no hint */
-		fcinfo->flinfo->fn_extra = kh;
+		cc = MemoryContextAllocZero(mcxt, sizeof(CallCache));
+		fcinfo->flinfo->fn_extra = cc;
 	}
-	return kh->hints;
+	if (cc->nhints < nkeys)
+	{
+		int			n = Max(nkeys, 16);
+
+		if (cc->hints)
+			pfree(cc->hints);
+		cc->hints = MemoryContextAlloc(mcxt, sizeof(int32) * n);
+		memset(cc->hints, 0xff, sizeof(int32) * n); /* -1: no hint */
+		cc->nhints = n;
+	}
+	if (cc->noffsets < nentries + 1)
+	{
+		int			n = Max(nentries + 1, 64);
+
+		if (cc->offsets)
+			pfree(cc->offsets);
+		cc->offsets = MemoryContextAlloc(mcxt, sizeof(uint32) * n);
+		cc->noffsets = n;
+	}
+	cxt->key_hints = nkeys > 0 ? cc->hints : NULL;
+	if (cxt->doc)
+	{
+		cc->offsets[0] = 0;
+		cxt->offsets = cc->offsets;
+		cxt->noffsets = 1;
+	}
 }
 
 /* Evaluate at the given time, or at the transaction start when the rule reads time. */
@@ -237,7 +262,7 @@ evaluate(FunctionCallInfo fcinfo, int rulearg, int docarg, int atarg, RuleType w
 	else
 		at = (rule->flags & RULE_FLAG_USES_TIME) ? GetCurrentTransactionStartTimestamp() : 0;
 	RuleEvalInit(&cxt, rule, doc, at);
-	cxt.key_hints = key_hints(fcinfo, rule);
+	use_call_cache(fcinfo, &cxt);
 	EvalRule(&cxt, rule->root, out);
 }
 
