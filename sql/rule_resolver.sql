@@ -17,3 +17,7 @@ SELECT 'segment(city)'::rule;
 SELECT 'segment(''loop'')'::rule;
 \set SHOW_CONTEXT errors
 SELECT 'segment(''broken'') AND x = 1'::rule;
+-- expansions count towards the limits: the canonical text (which carries
+-- them) and, before it, the 65535 operands of one run of AND
+SELECT ('segment(''wide'')' || repeat(' AND segment(''wide'')', 5))::rule;
+SELECT ('segment(''wide'')' || repeat(' AND segment(''wide'')', 6))::rule;

@@ -500,6 +500,17 @@ expect_op(ParseState *ps, const char *op)
 	advance(ps);
 }
 
+/* what: "The rule text" or "The canonical text of the rule" */
+static void
+text_too_long(const char *what, int len)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("rule text is too long"),
+			 errdetail("%s has %d bytes; the limit is %d.", what, len, RULE_MAX_TEXT_BYTES),
+			 errhint("Split the rule.")));
+}
+
 static void
 nesting_too_deep(void)
 {
@@ -997,42 +1008,55 @@ parse_unary(ParseState *ps)
 }
 
 /*
+ * Append an operand to a run of one operator (AND, OR, +, ...) held in
+ * *items (*nitems used of *cap).  With splice, an operand that is itself a
+ * run of op contributes its operands, so that "(a AND b) AND c" and
+ * "a AND b AND c" are one node alike.
+ */
+static void
+run_append(ParseNode ***items, int *nitems, int *cap, RuleOp op, ParseNode *operand, bool splice)
+{
+	bool		inner = splice && operand->op == op;
+	int			need = inner ? operand->nargs : 1;
+
+	if (*nitems + need > PG_UINT16_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many operands of %s in rule", op_symbol(op))));
+	if (*nitems + need > *cap)
+	{
+		*cap = Max(*cap * 2, *nitems + need + 4);
+		*items = *items ? repalloc(*items, sizeof(ParseNode *) * *cap) : palloc(sizeof(ParseNode *) * *cap);
+	}
+	if (inner)
+	{
+		memcpy(*items + *nitems, operand->args, sizeof(ParseNode *) * operand->nargs);
+		*nitems += operand->nargs;
+	}
+	else
+		(*items)[(*nitems)++] = operand;
+}
+
+/*
  * Apply the left-associative operator op to l and r.  A run of the same
  * operator becomes one node with many operands, evaluated left to right:
- * "a + b + c" is add(a, b, c), so that a long sum is a shallow tree.  *cap
- * is the size of l's operand array when this parse loop made l (0 when l came
- * from elsewhere and is not ours to grow).
+ * "a + b + c" is add(a, b, c), so that a long sum is a shallow tree.  Only
+ * the left operand is spliced: "a - (b - c)" stays two nodes.  *cap is the
+ * size of l's operand array when this parse loop made l (0 when l came from
+ * elsewhere and is not ours to grow).
  */
 static ParseNode *
 extend_chain(ParseNode *l, RuleOp op, ParseNode *r, int pos, int *cap)
 {
-	ParseNode  *n;
+	ParseNode  *n = l;
 
-	if (l->op == op && *cap > 0)
-		n = l;
-	else
+	if (l->op != op || *cap == 0)
 	{
-		int			keep = (l->op == op) ? l->nargs : 1;
-
 		n = make_node(op, RT_NUMBER, 0, l->op == op ? l->pos : pos);
-		*cap = keep + 4;
-		n->args = palloc(sizeof(ParseNode *) * *cap);
-		if (l->op == op)
-			memcpy(n->args, l->args, sizeof(ParseNode *) * keep);
-		else
-			n->args[0] = l;
-		n->nargs = keep;
+		*cap = 0;
+		run_append(&n->args, &n->nargs, cap, op, l, true);
 	}
-	if (n->nargs >= PG_UINT16_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many operands of %s in rule", op_symbol(op))));
-	if (n->nargs == *cap)
-	{
-		*cap *= 2;
-		n->args = repalloc(n->args, sizeof(ParseNode *) * *cap);
-	}
-	n->args[n->nargs++] = r;
+	run_append(&n->args, &n->nargs, cap, op, r, false);
 	return n;
 }
 
@@ -1256,20 +1280,8 @@ parse_chain(ParseState *ps, Keyword kw)
 	for (;;)
 	{
 		ParseNode  *item = (kw == KW_AND) ? parse_not(ps) : parse_chain(ps, KW_AND);
-		int			need = (item->op == op) ? item->nargs : 1;
 
-		if (nitems + need > cap)
-		{
-			cap = Max(cap * 2, nitems + need + 4);
-			items = items ? repalloc(items, sizeof(ParseNode *) * cap) : palloc(sizeof(ParseNode *) * cap);
-		}
-		if (item->op == op)
-		{
-			memcpy(items + nitems, item->args, sizeof(ParseNode *) * item->nargs);
-			nitems += item->nargs;
-		}
-		else
-			items[nitems++] = item;
+		run_append(&items, &nitems, &cap, op, item, true);
 		if (!is_kw(peek(ps), kw))
 			break;
 		advance(ps);
@@ -1278,10 +1290,6 @@ parse_chain(ParseState *ps, Keyword kw)
 		return items[0];
 	for (int i = 0; i < nitems; i++)
 		check_operand(ps, items[i], TM(RT_BOOL), kw == KW_AND ? "operator AND" : "operator OR");
-	if (nitems > PG_UINT16_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many operands of %s in rule", kw == KW_AND ? "AND" : "OR")));
 	n = make_node(op, RT_BOOL, 0, pos);
 	n->nargs = nitems;
 	n->args = items;
@@ -1306,10 +1314,7 @@ parse_text(const char *text, int len, int depth)
 	ParseNode  *n;
 
 	if (len > RULE_MAX_TEXT_BYTES)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("rule text is too long"),
-				 errdetail("The rule text has %d bytes; the limit is %d.", len, RULE_MAX_TEXT_BYTES)));
+		text_too_long("The rule text", len);
 	memset(&ps, 0, sizeof(ps));
 	ps.text = text;
 	ps.textlen = len;
@@ -1550,12 +1555,7 @@ CompileRule(const char *text, int len)
 		initStringInfo(&canon);
 		DeparseRule(&canon, r, r->root);
 		if (canon.len > RULE_MAX_TEXT_BYTES)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("rule text is too long"),
-					 errdetail("The canonical text of the rule has %d bytes; the limit is %d.",
-							   canon.len, RULE_MAX_TEXT_BYTES),
-					 errhint("Split the rule.")));
+			text_too_long("The canonical text of the rule", canon.len);
 		pfree(canon.data);
 	}
 	return r;

@@ -199,9 +199,9 @@ require_result(const RuleData *rule, RuleType want)
  */
 typedef struct CallCache
 {
-	int			nhints;
+	int			hints_cap;
 	int32	   *hints;
-	int			noffsets;
+	int			offsets_cap;
 	uint32	   *offsets;
 } CallCache;
 
@@ -218,7 +218,7 @@ use_call_cache(FunctionCallInfo fcinfo, RuleEvalContext *cxt)
 		cc = MemoryContextAllocZero(mcxt, sizeof(CallCache));
 		fcinfo->flinfo->fn_extra = cc;
 	}
-	if (cc->nhints < nkeys)
+	if (cc->hints_cap < nkeys)
 	{
 		int			n = Max(nkeys, 16);
 
@@ -226,16 +226,16 @@ use_call_cache(FunctionCallInfo fcinfo, RuleEvalContext *cxt)
 			pfree(cc->hints);
 		cc->hints = MemoryContextAlloc(mcxt, sizeof(int32) * n);
 		memset(cc->hints, 0xff, sizeof(int32) * n); /* -1: no hint */
-		cc->nhints = n;
+		cc->hints_cap = n;
 	}
-	if (cc->noffsets < nentries + 1)
+	if (cc->offsets_cap < nentries + 1)
 	{
 		int			n = Max(nentries + 1, 64);
 
 		if (cc->offsets)
 			pfree(cc->offsets);
 		cc->offsets = MemoryContextAlloc(mcxt, sizeof(uint32) * n);
-		cc->noffsets = n;
+		cc->offsets_cap = n;
 	}
 	cxt->key_hints = nkeys > 0 ? cc->hints : NULL;
 	if (cxt->doc)

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 
 #include "rule/rule.h"
 
@@ -31,6 +32,17 @@ resolve_segment(const char *name, int nargs, const RuleLiteral *args, void *priv
 		return pstrdup("segment('loop')");
 	if (strcmp(args[0].text, "broken") == 0)
 		return pstrdup("visits >");
+	if (strcmp(args[0].text, "wide") == 0)
+	{
+		/* 10,000 operands of AND: seven of these make one run too long */
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		appendStringInfoString(&buf, "x");
+		for (int i = 1; i < 10000; i++)
+			appendStringInfoString(&buf, " AND x");
+		return buf.data;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("segment \"%s\" does not exist", args[0].text)));
